@@ -1,0 +1,123 @@
+"""SQLAlchemy models: the tables the API reads and the activities write."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import BigInteger, Enum, Identity, Index, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, Timestamps
+
+
+def _text_enum(enum: type[StrEnum], name: str) -> Enum:
+    """A StrEnum stored as text with a CHECK constraint (no native type to migrate later)."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class VerificationStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    PENDING = "pending"
+    VERIFIED = "verified"
+    FAILED = "failed"
+
+
+class ActiveRole(StrEnum):
+    SOCIAL = "social"
+    HOST = "host"
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DELETED = "deleted"
+
+
+class User(Timestamps, Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    clerk_user_id: Mapped[str] = mapped_column(Text, unique=True)
+    email: Mapped[str | None] = mapped_column(Text, index=True)
+    phone_number: Mapped[str | None] = mapped_column(String(16), index=True)
+    first_name: Mapped[str] = mapped_column(Text)
+    last_name: Mapped[str | None] = mapped_column(Text)
+    bio: Mapped[str | None] = mapped_column(Text)
+    profile_image_url: Mapped[str | None] = mapped_column(Text)
+    interests: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    location: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    is_verified: Mapped[bool] = mapped_column(server_default=text("false"))
+    verification_status: Mapped[VerificationStatus] = mapped_column(
+        _text_enum(VerificationStatus, "verification_status"),
+        server_default=VerificationStatus.NOT_STARTED.value,
+    )
+    verification_session_id: Mapped[str | None] = mapped_column(Text)
+    verification_error: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    verified_at: Mapped[datetime | None]
+    active_role: Mapped[ActiveRole] = mapped_column(
+        _text_enum(ActiveRole, "active_role"), server_default=ActiveRole.SOCIAL.value
+    )
+    status: Mapped[UserStatus] = mapped_column(
+        _text_enum(UserStatus, "status"), server_default=UserStatus.ACTIVE.value
+    )
+    email_undeliverable: Mapped[bool] = mapped_column(server_default=text("false"))
+
+
+class WebhookEvent(Base):
+    """One row per provider event id: a delivery seen twice is processed once."""
+
+    __tablename__ = "webhook_events"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    type: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+
+
+class EmailStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Email(Timestamps, Base):
+    """The outbox and the log: a row is written before sending, so a key is sent at most once."""
+
+    __tablename__ = "emails"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(Text, unique=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    to_address: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    status: Mapped[EmailStatus] = mapped_column(
+        _text_enum(EmailStatus, "status"), server_default=EmailStatus.PENDING.value
+    )
+    provider_message_id: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "target", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    target: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
+    created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
+
