@@ -56,7 +56,7 @@ def configure(*, json: bool, level: int = logging.INFO) -> None:
     root.setLevel(level)
     # uvicorn's access log would repeat our request line without the request id.
     logging.getLogger("uvicorn.access").disabled = True
-    for chatty in ("httpx", "pgserver", "temporalio.activity", "temporalio.workflow"):
+    for chatty in ("httpx", "pgserver"):
         logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
 
 

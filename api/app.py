@@ -16,6 +16,7 @@ import logs
 from api.auth import ClerkAuthenticationMiddleware, ClerkTokenVerifier
 from api.dependencies import DEPENDENCIES
 from api.errors import EXCEPTION_HANDLERS
+from api.events import EventController, HostedEventController
 from api.request_context import RequestContextMiddleware, add_request_id_and_log
 from api.service import health, ready
 from api.users import UserController
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     v1 = Router(
         path="/v1",
-        route_handlers=[UserController],
+        route_handlers=[UserController, EventController, HostedEventController],
         middleware=[ClerkAuthenticationMiddleware],
         security=[{"clerk": []}],
     )

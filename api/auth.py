@@ -12,6 +12,7 @@ from typing import Any
 import jwt
 import structlog
 from anyio import to_thread
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
@@ -100,7 +101,7 @@ class ClerkAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=claims, auth=None)
 
 
-def provide_claims(request: Any) -> Claims:
+def provide_claims(request: Request[Any, Any, Any]) -> Claims:
     claims: Claims = request.user
     return claims
 

@@ -3,6 +3,7 @@ the framework's own included, in the contract's shape."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import structlog
@@ -120,12 +121,21 @@ def render(request: Request[Any, Any, Any], error: AppError) -> Response[Any]:
     return Response(error_body(error, request), status_code=error.status, headers=error.headers)
 
 
+_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+
+
 def _field_errors(exc: ValidationException) -> dict[str, str]:
+    """`{"firstName": "why"}` from Litestar's list of problems (camelCase, dotted for nesting)."""
     fields: dict[str, str] = {}
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             key = str(item.get("key") or item.get("source") or "body")
-            fields[key] = str(item.get("message", "invalid value"))
+            message = str(item.get("message", "invalid value"))
+            # msgspec reports a missing field on its parent object; name the field itself.
+            if missing := _MISSING_FIELD.search(message):
+                key = missing[1] if key in ("data", "body") else f"{key}.{missing[1]}"
+                message = "This field is required."
+            fields[key] = message
     return fields
 
 

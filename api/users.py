@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, delete, get, patch, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
 from msgspec import UNSET, Meta, Struct, UnsetType
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -108,7 +109,9 @@ def _columns(data: UserCreate | UserUpdate) -> dict[str, Any]:
     }
 
 
-async def provide_current_user(db: AsyncSession, claims: Claims) -> User:
+async def provide_current_user(
+    db: NamedDependency[AsyncSession], claims: NamedDependency[Claims]
+) -> User:
     """The caller's profile; later routes depend on it to know who is acting."""
     user = await db.scalar(
         select(User).where(User.clerk_user_id == claims.sub, User.status != UserStatus.DELETED)
@@ -124,7 +127,12 @@ class UserController(Controller):
     dependencies = {"me": Provide(provide_current_user)}  # noqa: RUF012
 
     @post("/", status_code=201, summary="Create the caller's profile")
-    async def create(self, data: UserCreate, claims: Claims, db: AsyncSession) -> UserRead:
+    async def create(
+        self,
+        data: JSONBody[UserCreate],
+        claims: NamedDependency[Claims],
+        db: NamedDependency[AsyncSession],
+    ) -> UserRead:
         # ON CONFLICT makes two concurrent creates give one 201 and one 409, never a 500.
         statement = (
             insert(User)
@@ -138,11 +146,16 @@ class UserController(Controller):
         return UserRead.from_model(user)
 
     @get("/me", summary="The caller's profile")
-    async def read(self, me: User) -> UserRead:
+    async def read(self, me: NamedDependency[User]) -> UserRead:
         return UserRead.from_model(me)
 
     @patch("/me", summary="Edit the caller's profile")
-    async def edit(self, data: UserUpdate, me: User, db: AsyncSession) -> UserRead:
+    async def edit(
+        self,
+        data: JSONBody[UserUpdate],
+        me: NamedDependency[User],
+        db: NamedDependency[AsyncSession],
+    ) -> UserRead:
         changes = _columns(data)
         if changes:
             user = await db.scalar(
@@ -153,7 +166,7 @@ class UserController(Controller):
         return UserRead.from_model(me)
 
     @delete("/me", status_code=204, summary="Delete the caller's profile")
-    async def remove(self, me: User, db: AsyncSession) -> None:
+    async def remove(self, me: NamedDependency[User], db: NamedDependency[AsyncSession]) -> None:
         await db.execute(
             update(User).where(User.id == me.id).values(status=UserStatus.DELETED)
         )

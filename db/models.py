@@ -6,7 +6,19 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Enum, Identity, Index, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Double,
+    Enum,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -121,3 +133,58 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
 
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+# Discovery reads only published events, so its indexes are partial: they stay small and the
+# planner can use them whenever the query says `status = 'published'`.
+_PUBLISHED = text("status = 'published'")
+
+
+class Event(Timestamps, Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("seats_taken >= 0", name="seats_taken_not_negative"),
+        CheckConstraint("seats_taken <= max_attendees", name="seats_taken_within_capacity"),
+        CheckConstraint("min_attendees <= max_attendees", name="min_attendees_within_max"),
+        # The caller's hosted events, paged by start time.
+        Index("ix_events_host_id_starts_at", "host_id", "starts_at", "id"),
+        # Lifecycle sweeps: events of one status by start time.
+        Index("ix_events_status_starts_at", "status", "starts_at"),
+        # Discovery without a location: published events in (starts_at, id) keyset order.
+        Index("ix_events_published_starts_at", "starts_at", "id", postgresql_where=_PUBLISHED),
+        # Discovery with a location: the latitude band of the bounding box is the index range,
+        # the longitude bounds are checked inside the index before any heap row is read.
+        Index("ix_events_published_geo", "latitude", "longitude", postgresql_where=_PUBLISHED),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    host_id: Mapped[str] = mapped_column(String(40), ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    starts_at: Mapped[datetime]
+    timezone: Mapped[str] = mapped_column(Text)
+    location_name: Mapped[str] = mapped_column(Text)
+    location_address: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float] = mapped_column(Double)
+    longitude: Mapped[float] = mapped_column(Double)
+    max_attendees: Mapped[int] = mapped_column(Integer)
+    min_attendees: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    # NULL means the platform fee (RSVP_FEE_CENTS), 0 a free event.
+    price_cents: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3), server_default=text("'usd'"))
+    category: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    status: Mapped[EventStatus] = mapped_column(
+        _text_enum(EventStatus, "status"), server_default=EventStatus.DRAFT.value
+    )
+    seats_taken: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    published_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(Text)

