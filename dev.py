@@ -50,7 +50,7 @@ def check_free(port: int, what: str) -> None:
 
 
 def start_sandbox(running: ExitStack, env: dict[str, str], api_url: str) -> dict[str, str]:
-    """The sandbox stands in for Stripe, Postmark and Clerk; returns the settings that point at it."""
+    """Stand-ins for Stripe, Postmark and Clerk; returns the settings that point at them."""
     from sandbox.config import SandboxConfig
     from sandbox.testing import running_sandbox
 
@@ -141,14 +141,14 @@ def main() -> None:
             env.update(start_sandbox(running, env, api_url))
 
         step("Migrations: alembic upgrade head")
-        subprocess.run([sys.executable, "-m", "db.migrate"], env=env, check=True)  # noqa: S603
+        subprocess.run([sys.executable, "-m", "db.migrate"], env=env, check=True)
 
         step("Worker: python worker.py")
-        processes.append(subprocess.Popen([sys.executable, "worker.py"], env=env))  # noqa: S603
+        processes.append(subprocess.Popen([sys.executable, "worker.py"], env=env))
         for process in processes:
             running.callback(embedded.stop, process)
         step(f"API: {api_url}")
-        api = subprocess.Popen([sys.executable, "-m", "api"], env=env)  # noqa: S603
+        api = subprocess.Popen([sys.executable, "-m", "api"], env=env)
         running.callback(embedded.stop, api)
         processes.append(api)
         wait_until_ready(api_url, processes)
@@ -160,8 +160,9 @@ def main() -> None:
 
 def print_welcome(api_url: str, env: dict[str, str], seconds: float) -> None:
     temporal_ui = (
-        f"http://127.0.0.1:{TEMPORAL_UI_PORT}" if env["TEMPORAL_ADDRESS"].endswith(
-            f":{TEMPORAL_PORT}") else "(external Temporal)"
+        f"http://127.0.0.1:{TEMPORAL_UI_PORT}"
+        if env["TEMPORAL_ADDRESS"].endswith(f":{TEMPORAL_PORT}")
+        else "(external Temporal)"
     )
     lines = [
         "",
@@ -175,11 +176,13 @@ def print_welcome(api_url: str, env: dict[str, str], seconds: float) -> None:
         lines += [
             f"  Sandbox      {sandbox}  (emails: {sandbox}/_sandbox/inbox)",
             "",
-            "Try it:",
-            f"  TOKEN=$(curl -s -X POST {sandbox}/_sandbox/tokens -H 'content-type: application/json'"
-            " -d '{\"sub\": \"user_demo\"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"token\"])')",
-            f"  curl -s -X POST {api_url}/v1/users -H \"Authorization: Bearer $TOKEN\""
-            " -H 'content-type: application/json' -d '{\"firstName\": \"Ada\"}'",
+            "Try it: mint a session token, then create your profile",
+            f"  TOKEN=$(curl -s -X POST {sandbox}/_sandbox/tokens \\",
+            "    -d '{\"sub\": \"user_demo\"}' \\",
+            "    -H 'content-type: application/json' | python3 -c 'import json,sys;"
+            " print(json.load(sys.stdin)[\"token\"])')",
+            f"  curl -s -X POST {api_url}/v1/users -H \"Authorization: Bearer $TOKEN\" \\",
+            "    -H 'content-type: application/json' -d '{\"firstName\": \"Ada\"}'",
         ]
     lines += ["", "Ctrl-C stops everything."]
     print("\n".join(lines), flush=True)

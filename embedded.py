@@ -47,7 +47,9 @@ def binary(name: str) -> str:
     beside_python = Path(sys.executable).parent / name
     found = str(beside_python) if beside_python.exists() else shutil.which(name)
     if not found:
-        raise FileNotFoundError(f"{name} is not installed; run `make dev` to install the dev extras")
+        raise FileNotFoundError(
+            f"{name} is not installed; run `make dev` to install the dev extras"
+        )
     return found
 
 
@@ -93,7 +95,7 @@ def temporal(
         command.append("--headless")
     else:
         command += ["--ui-ip", "127.0.0.1", "--ui-port", str(ui_port)]
-    log = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
+    log = open(log_file, "ab") if log_file else subprocess.DEVNULL
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
     try:
         wait_for_port("127.0.0.1", port, timeout=60, process=process)

@@ -118,7 +118,7 @@ def describe(error: ValidationError) -> str:
 
 def load() -> Settings:
     try:
-        return Settings()  # type: ignore[call-arg]  # fields come from the environment
+        return Settings()  # fields come from the environment
     except ValidationError as error:
         raise SettingsError(describe(error)) from None
 

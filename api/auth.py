@@ -70,7 +70,9 @@ class ClerkTokenVerifier:
         azp = payload.get("azp")
         if azp is not None and azp not in self._authorized_parties:
             raise Unauthorized("The session token was issued to an unknown party.")
-        return Claims(sub=str(payload["sub"]), role=payload.get("role"), session_id=payload.get("sid"))
+        return Claims(
+            sub=str(payload["sub"]), role=payload.get("role"), session_id=payload.get("sid")
+        )
 
     async def _signing_key(self, token: str) -> Any:
         if self._static_key:
@@ -94,7 +96,9 @@ def bearer_token(authorization: str | None) -> str:
 class ClerkAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     """Puts the caller's `Claims` on `request.user` for every route it guards."""
 
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         verifier: ClerkTokenVerifier = connection.app.state.token_verifier
         claims = await verifier.verify(bearer_token(connection.headers.get("authorization")))
         structlog.contextvars.bind_contextvars(user_id=claims.sub)

@@ -23,7 +23,7 @@ _SAFE_INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def request_id(scope: Scope) -> str:
-    state: dict[str, Any] = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state: dict[str, Any] = scope.setdefault("state", {})
     if "request_id" not in state:
         incoming = _incoming_id(scope)
         state["request_id"] = incoming or f"req_{uuid.uuid4().hex}"
@@ -60,7 +60,7 @@ class RequestContextMiddleware(ASGIMiddleware):
     """Binds the request id and route to every log line written while a request runs."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        scope.setdefault("state", {})["started_at"] = time.perf_counter()  # type: ignore[typeddict-item]
+        scope.setdefault("state", {})["started_at"] = time.perf_counter()
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(
             request_id=request_id(scope), route=scope.get("path_template")

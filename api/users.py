@@ -21,7 +21,9 @@ from db.models import ActiveRole, User, UserStatus, VerificationStatus
 
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
 Email = Annotated[str, Meta(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-PhoneE164 = Annotated[str, Meta(pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164, e.g. +14155550123")]
+PhoneE164 = Annotated[
+    str, Meta(pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164, e.g. +14155550123")
+]
 Bio = Annotated[str, Meta(max_length=500)]
 Url = Annotated[str, Meta(max_length=2048, pattern=r"^https?://\S+$")]
 Interests = Annotated[list[Annotated[str, Meta(min_length=1, max_length=50)]], Meta(max_length=20)]
@@ -49,13 +51,13 @@ class UserUpdate(Struct, rename="camel"):
     """Only the fields present change; `null` clears an optional field."""
 
     first_name: Name | UnsetType = UNSET
-    last_name: Name | None | UnsetType = UNSET
-    email: Email | None | UnsetType = UNSET
-    phone_number: PhoneE164 | None | UnsetType = UNSET
-    bio: Bio | None | UnsetType = UNSET
-    profile_image_url: Url | None | UnsetType = UNSET
+    last_name: Name | UnsetType | None = UNSET
+    email: Email | UnsetType | None = UNSET
+    phone_number: PhoneE164 | UnsetType | None = UNSET
+    bio: Bio | UnsetType | None = UNSET
+    profile_image_url: Url | UnsetType | None = UNSET
     interests: Interests | UnsetType = UNSET
-    location: Location | None | UnsetType = UNSET
+    location: Location | UnsetType | None = UNSET
     active_role: ActiveRole | UnsetType = UNSET
     status: Annotated[str, Meta(pattern="^(active|paused)$")] | UnsetType = UNSET
 
@@ -124,7 +126,7 @@ async def provide_current_user(
 class UserController(Controller):
     path = "/users"
     tags = ["users"]
-    dependencies = {"me": Provide(provide_current_user)}  # noqa: RUF012
+    dependencies = {"me": Provide(provide_current_user)}
 
     @post("/", status_code=201, summary="Create the caller's profile")
     async def create(
@@ -167,6 +169,4 @@ class UserController(Controller):
 
     @delete("/me", status_code=204, summary="Delete the caller's profile")
     async def remove(self, me: NamedDependency[User], db: NamedDependency[AsyncSession]) -> None:
-        await db.execute(
-            update(User).where(User.id == me.id).values(status=UserStatus.DELETED)
-        )
+        await db.execute(update(User).where(User.id == me.id).values(status=UserStatus.DELETED))
