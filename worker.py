@@ -16,19 +16,38 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 import logs
+from activities.clients import postmark_client, stripe_client
+from activities.email import EmailActivities
+from activities.verification import VerificationActivities
 from db.session import make_engine, make_sessionmaker
 from settings import AppEnv, Settings, load
+from workflows.verification import VerificationWorkflow
 
 log = structlog.get_logger("worker")
 
-WORKFLOWS: Sequence[type] = ()
+WORKFLOWS: Sequence[type] = (VerificationWorkflow,)
 
 
 def activities(
     settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> list[Callable[..., Any]]:
     """Every activity, bound to the clients it needs."""
-    return []
+    stripe = stripe_client(settings)
+    verification = VerificationActivities(stripe, sessionmaker, settings.frontend_url)
+    email = EmailActivities(
+        postmark_client(settings),
+        sessionmaker,
+        email_from=settings.email_from,
+        frontend_url=settings.frontend_url,
+    )
+    return [
+        verification.begin_attempt,
+        verification.create_session,
+        verification.retrieve_session,
+        verification.cancel_session,
+        verification.record_outcome,
+        email.send_email,
+    ]
 
 
 def build_worker(

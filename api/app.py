@@ -20,6 +20,8 @@ from api.events import EventController, HostedEventController
 from api.request_context import RequestContextMiddleware, add_request_id_and_log
 from api.service import health, ready
 from api.users import UserController
+from api.verification import VerificationController
+from api.webhooks import webhooks
 from db.session import make_engine, make_sessionmaker
 from settings import AppEnv, Settings, get_settings
 
@@ -51,13 +53,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     v1 = Router(
         path="/v1",
-        route_handlers=[UserController, EventController, HostedEventController],
+        route_handlers=[
+            UserController,
+            VerificationController,
+            EventController,
+            HostedEventController,
+        ],
         middleware=[ClerkAuthenticationMiddleware],
         security=[{"clerk": []}],
     )
     prometheus = PrometheusConfig(app_name="momento", group_path=True, exclude=["/metrics"])
     return Litestar(
-        route_handlers=[health, ready, PrometheusController, v1],
+        route_handlers=[health, ready, PrometheusController, v1, webhooks],
         dependencies=DEPENDENCIES,
         lifespan=[clients],
         middleware=[RequestContextMiddleware(), prometheus.middleware],

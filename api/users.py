@@ -13,9 +13,11 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
 
 from api.auth import Claims
 from api.errors import Conflict, NotFound
+from api.user_workflows import end_user_workflows
 from db.ids import new_id
 from db.models import ActiveRole, User, UserStatus, VerificationStatus
 
@@ -168,5 +170,11 @@ class UserController(Controller):
         return UserRead.from_model(me)
 
     @delete("/me", status_code=204, summary="Delete the caller's profile")
-    async def remove(self, me: NamedDependency[User], db: NamedDependency[AsyncSession]) -> None:
+    async def remove(
+        self,
+        me: NamedDependency[User],
+        db: NamedDependency[AsyncSession],
+        temporal: NamedDependency[Client],
+    ) -> None:
         await db.execute(update(User).where(User.id == me.id).values(status=UserStatus.DELETED))
+        await end_user_workflows(temporal, me.id, "profile deleted")

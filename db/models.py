@@ -76,6 +76,9 @@ class User(Timestamps, Base):
     verification_session_id: Mapped[str | None] = mapped_column(Text)
     verification_error: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     verified_at: Mapped[datetime | None]
+    # Which workflow run owns the current attempt; makes starting an attempt idempotent.
+    verification_run_id: Mapped[str | None] = mapped_column(Text)
+    verification_attempts: Mapped[int] = mapped_column(server_default=text("0"))
     active_role: Mapped[ActiveRole] = mapped_column(
         _text_enum(ActiveRole, "active_role"), server_default=ActiveRole.SOCIAL.value
     )

@@ -7,6 +7,7 @@ the database directly only to assert what the API cannot show.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -14,9 +15,13 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
+import uvicorn
+from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
 
 import embedded
 from api.app import create_app
@@ -26,6 +31,7 @@ from sandbox.config import SandboxConfig
 from sandbox.testing import running_sandbox
 from settings import Settings
 from tests.support import Stack
+from worker import build_worker
 
 AUTHORIZED_PARTY = "http://localhost:8081"
 
@@ -75,9 +81,51 @@ def settings(stack: Stack) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def api(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
-    async with AsyncTestClient(create_app(settings)) as client:
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+async def api_url(app: Litestar, stack: Stack) -> AsyncIterator[str]:
+    """The API on a real port, so the sandbox can deliver webhooks to it."""
+    port = embedded.free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    url = f"http://127.0.0.1:{port}"
+    stack.sandbox.configure(
+        stripe_webhook_urls=[f"{url}/webhooks/stripe"],
+        postmark_webhook_url=f"{url}/webhooks/postmark",
+        clerk_webhook_url=f"{url}/webhooks/clerk",
+    )
+    yield url
+    server.should_exit = True
+    await serving
+
+
+@pytest.fixture(scope="session")
+async def api(api_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The mobile app's view: HTTP to the running API."""
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+async def temporal(settings: Settings) -> Client:
+    return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+
+
+@pytest.fixture(scope="session")
+async def worker(
+    temporal: Client, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[Worker]:
+    """The worker of the session's task queue, in this process."""
+    running = build_worker(temporal, settings, sessionmaker)
+    task = asyncio.create_task(running.run())
+    yield running
+    await running.shutdown()
+    await task
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +148,7 @@ def new_subject() -> Callable[[], str]:
 
 @pytest.fixture
 def signed_up(
-    api: AsyncTestClient[Any], token: Callable[..., str], new_subject: Callable[[], str]
+    api: httpx.AsyncClient, token: Callable[..., str], new_subject: Callable[[], str]
 ) -> Callable[..., Awaitable[tuple[dict[str, str], dict[str, Any]]]]:
     """Create a profile through the API; returns the caller's headers and the User."""
 

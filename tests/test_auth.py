@@ -11,11 +11,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from litestar.testing import AsyncTestClient
 
 from tests.support import Stack, assert_error
 
@@ -47,12 +47,12 @@ def claims(stack: Stack) -> dict[str, Any]:
     }
 
 
-async def me(api: AsyncTestClient[Any], authorization: str | None) -> Any:
+async def me(api: httpx.AsyncClient, authorization: str | None) -> Any:
     headers = {"Authorization": authorization} if authorization is not None else {}
     return await api.get("/v1/users/me", headers=headers)
 
 
-async def test_a_valid_token_is_accepted(api: AsyncTestClient[Any], token: Callable[..., str]) -> None:
+async def test_a_valid_token_is_accepted(api: httpx.AsyncClient, token: Callable[..., str]) -> None:
     response = await me(api, f"Bearer {token('user_valid')}")
     # Authenticated, so the answer is about the profile, not the token.
     assert_error(response, 404, "NOT_FOUND")
@@ -63,7 +63,9 @@ async def test_a_valid_token_is_accepted(api: AsyncTestClient[Any], token: Calla
     [None, "", "Basic dXNlcjpwYXNz", "Bearer", "Bearer not.a.jwt", "Bearer garbage"],
     ids=["no-header", "empty", "not-bearer", "no-token", "malformed", "garbage"],
 )
-async def test_missing_or_malformed_headers(api: AsyncTestClient[Any], authorization: str | None) -> None:
+async def test_missing_or_malformed_headers(
+    api: httpx.AsyncClient, authorization: str | None
+) -> None:
     assert_error(await me(api, authorization), 401, "UNAUTHORIZED")
 
 
@@ -78,24 +80,24 @@ async def test_missing_or_malformed_headers(api: AsyncTestClient[Any], authoriza
     ids=["expired", "not-yet-valid", "wrong-issuer", "azp-not-allowed"],
 )
 async def test_trusted_signature_with_bad_claims(
-    api: AsyncTestClient[Any], token: Callable[..., str], override: dict[str, Any]
+    api: httpx.AsyncClient, token: Callable[..., str], override: dict[str, Any]
 ) -> None:
     bad = token(f"user_{uuid.uuid4().hex[:8]}", **override)
     assert_error(await me(api, f"Bearer {bad}"), 401, "UNAUTHORIZED")
 
 
-async def test_leeway_of_five_seconds(api: AsyncTestClient[Any], token: Callable[..., str]) -> None:
+async def test_leeway_of_five_seconds(api: httpx.AsyncClient, token: Callable[..., str]) -> None:
     just_expired = token("user_leeway", exp=int(time.time()) - 2)
     assert (await me(api, f"Bearer {just_expired}")).status_code == 404
 
 
-async def test_alg_none(api: AsyncTestClient[Any], claims: dict[str, Any], trusted_kid: str) -> None:
+async def test_alg_none(api: httpx.AsyncClient, claims: dict[str, Any], trusted_kid: str) -> None:
     forged = unsigned_parts({"alg": "none", "typ": "JWT", "kid": trusted_kid}, claims) + "."
     assert_error(await me(api, f"Bearer {forged}"), 401, "UNAUTHORIZED")
 
 
 async def test_hs256_signed_with_the_public_key(
-    api: AsyncTestClient[Any], stack: Stack, claims: dict[str, Any], trusted_kid: str
+    api: httpx.AsyncClient, stack: Stack, claims: dict[str, Any], trusted_kid: str
 ) -> None:
     public_key = jwt.PyJWKClient(stack.env["CLERK_JWKS_URL"]).get_signing_key(trusted_kid).key
     secret = public_key.public_bytes(
@@ -111,13 +113,13 @@ def _own_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-async def test_unknown_kid(api: AsyncTestClient[Any], claims: dict[str, Any]) -> None:
+async def test_unknown_kid(api: httpx.AsyncClient, claims: dict[str, Any]) -> None:
     forged = jwt.encode(claims, _own_key(), algorithm="RS256", headers={"kid": "kid_unknown"})
     assert_error(await me(api, f"Bearer {forged}"), 401, "UNAUTHORIZED")
 
 
 async def test_valid_signature_by_an_untrusted_key(
-    api: AsyncTestClient[Any], claims: dict[str, Any], trusted_kid: str
+    api: httpx.AsyncClient, claims: dict[str, Any], trusted_kid: str
 ) -> None:
     forged = jwt.encode(claims, _own_key(), algorithm="RS256", headers={"kid": trusted_kid})
     assert_error(await me(api, f"Bearer {forged}"), 401, "UNAUTHORIZED")

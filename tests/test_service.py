@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -12,12 +13,12 @@ from embedded import free_port
 from settings import Settings
 
 
-async def test_health(api: AsyncTestClient[Any]) -> None:
+async def test_health(api: httpx.AsyncClient) -> None:
     response = await api.get("/health")
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
-async def test_ready_when_everything_answers(api: AsyncTestClient[Any]) -> None:
+async def test_ready_when_everything_answers(api: httpx.AsyncClient) -> None:
     response = await api.get("/ready")
     assert (response.status_code, response.json()) == (200, {"database": "ok", "temporal": "ok"})
 
@@ -29,8 +30,12 @@ async def test_ready_when_everything_answers(api: AsyncTestClient[Any]) -> None:
         ({"temporal_address": "127.0.0.1:{port}"}, "temporal"),
     ],
 )
-async def test_ready_names_what_is_down(settings: Settings, override: dict[str, str], down: str) -> None:
-    broken = settings.model_copy(update={k: v.format(port=free_port()) for k, v in override.items()})
+async def test_ready_names_what_is_down(
+    settings: Settings, override: dict[str, str], down: str
+) -> None:
+    broken = settings.model_copy(
+        update={k: v.format(port=free_port()) for k, v in override.items()}
+    )
     async with AsyncTestClient(create_app(broken)) as client:
         response = await client.get("/ready")
         health = await client.get("/health")
@@ -39,7 +44,7 @@ async def test_ready_names_what_is_down(settings: Settings, override: dict[str, 
     assert health.status_code == 200  # liveness touches no dependency
 
 
-async def test_metrics_by_route_template(api: AsyncTestClient[Any], signed_up: Any) -> None:
+async def test_metrics_by_route_template(api: httpx.AsyncClient, signed_up: Any) -> None:
     headers, _ = await signed_up()
     await api.get("/v1/users/me", headers=headers)
     text = (await api.get("/metrics")).text
@@ -47,7 +52,7 @@ async def test_metrics_by_route_template(api: AsyncTestClient[Any], signed_up: A
     assert "litestar_request_duration_seconds" in text
 
 
-async def test_openapi_lists_every_route_with_schemas(api: AsyncTestClient[Any]) -> None:
+async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) -> None:
     document = (await api.get("/schema/openapi.json")).json()
     routes = {(path, method) for path, item in document["paths"].items() for method in item}
     for expected in [("/health", "get"), ("/ready", "get"), ("/v1/users", "post"),

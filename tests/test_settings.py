@@ -97,7 +97,7 @@ def test_defaults_and_lists(clean_env: pytest.MonkeyPatch) -> None:
 
 def test_the_api_process_stops_with_the_message_and_no_traceback(tmp_path: Path) -> None:
     env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-m", "api"], env=env, cwd=tmp_path, capture_output=True, text=True,
         timeout=60, check=False,
     )  # fmt: skip

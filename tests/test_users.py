@@ -6,15 +6,15 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 
 from tests.support import assert_error
 
 SignUp = Callable[..., Awaitable[tuple[dict[str, str], dict[str, Any]]]]
 
 
-async def test_create_read_edit_delete(api: AsyncTestClient[Any], signed_up: SignUp) -> None:
+async def test_create_read_edit_delete(api: httpx.AsyncClient, signed_up: SignUp) -> None:
     headers, user = await signed_up(
         firstName="Ada",
         lastName="Lovelace",
@@ -38,7 +38,12 @@ async def test_create_read_edit_delete(api: AsyncTestClient[Any], signed_up: Sig
 
     edited = await api.patch(
         "/v1/users/me",
-        json={"bio": "Analytical engines.", "lastName": None, "activeRole": "host", "status": "paused"},
+        json={
+            "bio": "Analytical engines.",
+            "lastName": None,
+            "activeRole": "host",
+            "status": "paused",
+        },
         headers=headers,
     )
     assert edited.status_code == 200, edited.text
@@ -54,7 +59,7 @@ async def test_create_read_edit_delete(api: AsyncTestClient[Any], signed_up: Sig
     assert_error(await api.get("/v1/users/me", headers=headers), 404, "NOT_FOUND")
 
 
-async def test_creating_twice_is_a_conflict(api: AsyncTestClient[Any], signed_up: SignUp) -> None:
+async def test_creating_twice_is_a_conflict(api: httpx.AsyncClient, signed_up: SignUp) -> None:
     headers, _ = await signed_up()
     again = await api.post("/v1/users", json={"firstName": "Ada"}, headers=headers)
     error = assert_error(again, 409, "CONFLICT")
@@ -62,7 +67,7 @@ async def test_creating_twice_is_a_conflict(api: AsyncTestClient[Any], signed_up
 
 
 async def test_concurrent_creates_give_one_201_and_one_409(
-    api: AsyncTestClient[Any], token: Callable[..., str], new_subject: Callable[[], str]
+    api: httpx.AsyncClient, token: Callable[..., str], new_subject: Callable[[], str]
 ) -> None:
     headers = {"Authorization": f"Bearer {token(new_subject())}"}
     responses = await asyncio.gather(
@@ -83,11 +88,14 @@ async def test_concurrent_creates_give_one_201_and_one_409(
         ({"firstName": "Ada", "interests": [f"i{n}" for n in range(21)]}, "interests"),
         ({"firstName": "Ada", "profileImageUrl": "javascript:alert(1)"}, "profileImageUrl"),
         ({"firstName": "Ada", "location": {"latitude": 91, "longitude": 0}}, "location.latitude"),
-        ({"firstName": "Ada", "location": {"latitude": 0, "longitude": -181}}, "location.longitude"),
+        (
+            {"firstName": "Ada", "location": {"latitude": 0, "longitude": -181}},
+            "location.longitude",
+        ),
     ],
 )
 async def test_validation_limits(
-    api: AsyncTestClient[Any],
+    api: httpx.AsyncClient,
     token: Callable[..., str],
     new_subject: Callable[[], str],
     body: dict[str, Any],
@@ -109,15 +117,21 @@ async def test_validation_limits(
     ],
 )
 async def test_patch_validation(
-    api: AsyncTestClient[Any], signed_up: SignUp, body: dict[str, Any], field: str
+    api: httpx.AsyncClient, signed_up: SignUp, body: dict[str, Any], field: str
 ) -> None:
     headers, _ = await signed_up()
-    error = assert_error(await api.patch("/v1/users/me", json=body, headers=headers), 400, "VALIDATION_ERROR")
+    error = assert_error(
+        await api.patch("/v1/users/me", json=body, headers=headers), 400, "VALIDATION_ERROR"
+    )
     assert field in error["details"]["fields"]
 
 
-async def test_routes_need_a_profile(api: AsyncTestClient[Any], token: Callable[..., str], new_subject: Callable[[], str]) -> None:
+async def test_routes_need_a_profile(
+    api: httpx.AsyncClient, token: Callable[..., str], new_subject: Callable[[], str]
+) -> None:
     headers = {"Authorization": f"Bearer {token(new_subject())}"}
     assert_error(await api.get("/v1/users/me", headers=headers), 404, "NOT_FOUND")
-    assert_error(await api.patch("/v1/users/me", json={"bio": "x"}, headers=headers), 404, "NOT_FOUND")
+    assert_error(
+        await api.patch("/v1/users/me", json={"bio": "x"}, headers=headers), 404, "NOT_FOUND"
+    )
     assert_error(await api.delete("/v1/users/me", headers=headers), 404, "NOT_FOUND")
