@@ -54,7 +54,7 @@ def configure(*, json: bool, level: int = logging.INFO) -> None:
     root.setLevel(level)
     # uvicorn's access log would repeat our request line without the request id.
     logging.getLogger("uvicorn.access").disabled = True
-    for chatty in ("httpx", "pgserver"):
+    for chatty in ("httpx", "pgserver", "stripe"):
         logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
 
 

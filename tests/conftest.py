@@ -30,7 +30,7 @@ from db.session import make_engine, make_sessionmaker
 from sandbox.config import SandboxConfig
 from sandbox.testing import running_sandbox
 from settings import Settings
-from tests.support import Stack
+from tests.support import AsyncSandbox, Stack
 from worker import build_worker
 
 AUTHORIZED_PARTY = "http://localhost:8081"
@@ -160,3 +160,9 @@ def signed_up(
         return headers, response.json()
 
     return sign_up
+
+
+@pytest.fixture
+def sandbox(stack: Stack, api_url: str) -> AsyncSandbox:
+    """The sandbox's controls (webhooks already pointed at the running API)."""
+    return AsyncSandbox(stack.sandbox)

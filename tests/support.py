@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sandbox.client import SandboxClient
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -25,3 +29,31 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert isinstance(error["details"], dict)
     assert error["requestId"] == response.headers["x-request-id"]
     return dict(error)
+
+
+async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 15.0) -> T:
+    """Polls `check` until it returns a truthy value; fails with the last value after `timeout`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not true after {timeout} s: {value!r}")
+        await asyncio.sleep(0.1)
+
+
+class AsyncSandbox:
+    """The sandbox's controls, called off the event loop: some of them (webhook senders) call
+    back into the API that this very loop serves."""
+
+    def __init__(self, client: SandboxClient):
+        self.client = client
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        method = getattr(self.client, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await asyncio.to_thread(method, *args, **kwargs)
+
+        return call
