@@ -155,16 +155,16 @@ async def clerk_webhook(
 def clerk_profile(data: dict[str, Any]) -> dict[str, Any]:
     """Email, phone and names from a Clerk user object; the primary address of each kind."""
 
-    def primary(kind: str, field: str) -> str | None:
+    def primary(kind: str, items: str) -> str | None:
         wanted = data.get(f"primary_{kind}_id")
-        for item in data.get(f"{kind}s") or []:
+        for item in data.get(items) or []:
             if item.get("id") == wanted:
-                return str(item.get(field))
+                return str(item.get(kind))
         return None
 
     changes = {
-        "email": primary("email_address", "email_address"),
-        "phone_number": primary("phone_number", "phone_number"),
+        "email": primary("email_address", "email_addresses"),
+        "phone_number": primary("phone_number", "phone_numbers"),
         "first_name": data.get("first_name"),
         "last_name": data.get("last_name"),
     }
