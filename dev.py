@@ -38,10 +38,12 @@ class Progress:
 
 
 def stop_on_sigterm() -> None:
-    def raise_exit(signum: int, _: FrameType | None) -> None:
-        raise SystemExit(128 + signum)
+    """SIGTERM stops everything the way Ctrl-C does."""
 
-    signal.signal(signal.SIGTERM, raise_exit)
+    def interrupt(signum: int, _: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def check_free(port: int, what: str) -> None:
