@@ -85,6 +85,8 @@ class VerificationActivities:
             )
         except stripe.StripeError as error:
             raise classify(error) from error
+        if not session.client_secret:  # Stripe returns it on create; without it the app is stuck
+            raise ApplicationError("session without client_secret", non_retryable=True)
         async with self._db.begin() as db:
             await db.execute(
                 update(User)

@@ -114,16 +114,17 @@ class VerificationWorkflow:
 
     @workflow.run
     async def run(self, input: VerificationInput) -> VerificationResult:
-        attempt = input.attempt or await self._activity(
-            BEGIN_ATTEMPT, BeginAttemptInput(input.user_id, workflow.info().run_id), int
-        )
-        self._session = input.session or await self._activity(
-            CREATE_SESSION,
-            CreateSessionInput(input.user_id, workflow.info().workflow_id, attempt),
-            VerificationSession,
-        )
+        attempt = input.attempt
+        if attempt is None:
+            run = BeginAttemptInput(input.user_id, workflow.info().run_id)
+            attempt = await self._activity(BEGIN_ATTEMPT, run, int)
+        session = input.session
+        if session is None:
+            create = CreateSessionInput(input.user_id, workflow.info().workflow_id, attempt)
+            session = await self._activity(CREATE_SESSION, create, VerificationSession)
+        self._session = session
         deadline = input.deadline or workflow.now() + timedelta(seconds=input.timeout_seconds)
-        session_id = self._session.session_id
+        session_id = session.session_id
 
         for _ in range(POLLS_PER_RUN):
             remaining = deadline - workflow.now()
@@ -143,7 +144,7 @@ class VerificationWorkflow:
 
         await workflow.wait_condition(workflow.all_handlers_finished)
         workflow.continue_as_new(
-            replace(input, attempt=attempt, session=self._session, deadline=deadline)
+            replace(input, attempt=attempt, session=session, deadline=deadline)
         )
 
     async def _wait_for_news(self, at_most: timedelta) -> None:
