@@ -68,20 +68,7 @@ def start_sandbox(running: ExitStack, env: dict[str, str], api_url: str) -> dict
             )
         )
     )
-    config = sandbox.config()
-    return {
-        "STRIPE_SECRET_KEY": "sk_test_sandbox",
-        "STRIPE_API_BASE": sandbox.base_url,
-        "STRIPE_WEBHOOK_SECRET": config["stripeWebhookSecret"],
-        "POSTMARK_SERVER_TOKEN": config["postmarkServerToken"],
-        "POSTMARK_API_BASE": sandbox.base_url,
-        "POSTMARK_WEBHOOK_USER": config["postmarkWebhookUser"],
-        "POSTMARK_WEBHOOK_PASSWORD": config["postmarkWebhookPassword"],
-        "CLERK_ISSUER": config["clerkIssuer"],
-        "CLERK_JWKS_URL": f"{sandbox.base_url}/.well-known/jwks.json",
-        "CLERK_AUTHORIZED_PARTIES": config["clerkAzp"],
-        "CLERK_WEBHOOK_SECRET": config["clerkWebhookSecret"],
-    }
+    return embedded.sandbox_settings(sandbox)
 
 
 def wait_until_ready(api_url: str, processes: list[subprocess.Popen[Any]]) -> None:
@@ -180,10 +167,10 @@ def print_welcome(api_url: str, env: dict[str, str], seconds: float) -> None:
             "",
             "Try it: mint a session token, then create your profile",
             f"  TOKEN=$(curl -s -X POST {sandbox}/_sandbox/tokens \\",
-            "    -d '{\"sub\": \"user_demo\"}' \\",
+            '    -d \'{"sub": "user_demo"}\' \\',
             "    -H 'content-type: application/json' | python3 -c 'import json,sys;"
-            " print(json.load(sys.stdin)[\"token\"])')",
-            f"  curl -s -X POST {api_url}/v1/users -H \"Authorization: Bearer $TOKEN\" \\",
+            ' print(json.load(sys.stdin)["token"])\')',
+            f'  curl -s -X POST {api_url}/v1/users -H "Authorization: Bearer $TOKEN" \\',
             "    -H 'content-type: application/json' -d '{\"firstName\": \"Ada\"}'",
         ]
     lines += ["", "Ctrl-C stops everything."]

@@ -15,7 +15,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sandbox.client import SandboxClient
 
 
 def free_port() -> int:
@@ -105,6 +108,24 @@ def temporal(
         stop(process)
         if log is not subprocess.DEVNULL:
             log.close()
+
+
+def sandbox_settings(sandbox: SandboxClient) -> dict[str, str]:
+    """The provider settings (Stripe, Postmark, Clerk) that point Momento at a running sandbox."""
+    config = sandbox.config()
+    return {
+        "STRIPE_SECRET_KEY": "sk_test_sandbox",
+        "STRIPE_API_BASE": sandbox.base_url,
+        "STRIPE_WEBHOOK_SECRET": config["stripeWebhookSecret"],
+        "POSTMARK_SERVER_TOKEN": config["postmarkServerToken"],
+        "POSTMARK_API_BASE": sandbox.base_url,
+        "POSTMARK_WEBHOOK_USER": config["postmarkWebhookUser"],
+        "POSTMARK_WEBHOOK_PASSWORD": config["postmarkWebhookPassword"],
+        "CLERK_ISSUER": config["clerkIssuer"],
+        "CLERK_JWKS_URL": sandbox.jwks_url,
+        "CLERK_AUTHORIZED_PARTIES": config["clerkAzp"],
+        "CLERK_WEBHOOK_SECRET": config["clerkWebhookSecret"],
+    }
 
 
 def stop(process: subprocess.Popen[Any], *, grace: float = 10) -> None:

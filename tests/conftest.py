@@ -33,8 +33,6 @@ from settings import Settings
 from tests.support import AsyncSandbox, Stack
 from worker import build_worker
 
-AUTHORIZED_PARTY = "http://localhost:8081"
-
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
@@ -42,28 +40,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with ExitStack() as running:
         database_url = running.enter_context(embedded.postgres(data / "postgres"))
         temporal = running.enter_context(embedded.temporal(port=embedded.free_port()))
-        sandbox = running.enter_context(
-            running_sandbox(SandboxConfig(port=embedded.free_port(), clerk_azp=AUTHORIZED_PARTY))
-        )
+        sandbox = running.enter_context(running_sandbox(SandboxConfig(port=embedded.free_port())))
         upgrade(database_url)
-        config = sandbox.config()
         env = {
             "APP_ENV": "test",
             "DATABASE_URL": database_url,
             "TEMPORAL_ADDRESS": temporal.address,
             "TEMPORAL_TASK_QUEUE": f"momento-test-{uuid.uuid4().hex[:8]}",
-            "STRIPE_SECRET_KEY": "sk_test_momento",
-            "STRIPE_API_BASE": sandbox.base_url,
-            "STRIPE_WEBHOOK_SECRET": config["stripeWebhookSecret"],
-            "POSTMARK_SERVER_TOKEN": config["postmarkServerToken"],
-            "POSTMARK_API_BASE": sandbox.base_url,
-            "POSTMARK_WEBHOOK_USER": config["postmarkWebhookUser"],
-            "POSTMARK_WEBHOOK_PASSWORD": config["postmarkWebhookPassword"],
+            **embedded.sandbox_settings(sandbox),
             "EMAIL_FROM": "Momento <hello@momento.test>",
-            "CLERK_ISSUER": config["clerkIssuer"],
-            "CLERK_JWKS_URL": f"{sandbox.base_url}/.well-known/jwks.json",
-            "CLERK_AUTHORIZED_PARTIES": AUTHORIZED_PARTY,
-            "CLERK_WEBHOOK_SECRET": config["clerkWebhookSecret"],
             "FRONTEND_URL": "http://localhost:8081",
         }
         saved = dict(os.environ)
@@ -91,7 +76,7 @@ async def api_url(app: Litestar, stack: Stack) -> AsyncIterator[str]:
     port = embedded.free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
     serving = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110  # uvicorn offers a flag, not an event
         await asyncio.sleep(0.02)
     url = f"http://127.0.0.1:{port}"
     stack.sandbox.configure(
