@@ -25,21 +25,22 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["message"], str)
+    assert error["message"]
     assert isinstance(error["details"], dict)
     assert error["requestId"] == response.headers["x-request-id"]
     return dict(error)
 
 
-async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 15.0) -> T:
-    """Polls `check` until it returns a truthy value; fails with the last value after `timeout`."""
-    deadline = asyncio.get_running_loop().time() + timeout
+async def eventually(check: Callable[[], Awaitable[T]], *, within: float = 15.0) -> T:
+    """Polls `check` until it returns a truthy value; fails with the last value after `within` s."""
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         value = await check()
         if value:
             return value
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not true after {timeout} s: {value!r}")
+            raise AssertionError(f"not true after {within} s: {value!r}")
         await asyncio.sleep(0.1)
 
 

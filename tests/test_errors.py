@@ -72,7 +72,8 @@ async def test_unexpected_exception_is_a_500_without_traceback(
     assert "secret internal detail" not in response.text
     assert "Traceback" not in response.text
     logged = [r.getMessage() for r in caplog.records if "unexpected error" in r.getMessage()]
-    assert logged and "secret internal detail" in logged[0], "the exception is logged"
+    assert logged, "the exception is logged"
+    assert "secret internal detail" in logged[0]
     assert error["requestId"] in caplog.text
 
 

@@ -1,4 +1,4 @@
-"""Settings fail fast with one message naming every bad variable, and apply the documented defaults."""
+"""Settings fail fast with one message naming every bad variable, and apply the defaults."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def test_malformed_values_are_named_together(clean_env: pytest.MonkeyPatch) -> N
     with pytest.raises(SettingsError) as raised:
         load()
     message = str(raised.value)
-    assert "API_PORT" in message and "RSVP_FEE_CENTS" in message and "APP_ENV" in message
+    assert "API_PORT" in message
+    assert "RSVP_FEE_CENTS" in message
+    assert "APP_ENV" in message
 
 
 def test_a_clerk_key_source_is_required(clean_env: pytest.MonkeyPatch) -> None:

@@ -246,7 +246,7 @@ async def test_webhook_while_temporal_is_down_is_retried(
 async def test_deleting_the_profile_ends_the_verification(
     api: httpx.AsyncClient, signed_up: SignUp, sandbox: AsyncSandbox, worker: Worker
 ) -> None:
-    headers, user = await signed_up()
+    headers, _user = await signed_up()
     started = await start(api, headers)
     assert (await api.delete("/v1/users/me", headers=headers)).status_code == 204
     handle = worker.client.get_workflow_handle_for(VerificationWorkflow.run, started["workflowId"])

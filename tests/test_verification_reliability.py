@@ -64,10 +64,11 @@ async def test_flaky_stripe_and_postmark(
         for session_id in sessions:
             await sandbox.verify_identity(session_id)
         for headers, _ in users:
-            await eventually(lambda h=headers: verified_status(api, h), timeout=60)
+            await eventually(lambda h=headers: verified_status(api, h), within=60)
         for _, user in users:
             await eventually(
-                lambda u=user: sandbox.emails(to=u["email"], tag="verification_verified"), timeout=60
+                lambda u=user: sandbox.emails(to=u["email"], tag="verification_verified"),
+                within=60,
             )
     finally:
         await sandbox.clear_faults()
@@ -91,7 +92,7 @@ def killable_worker(settings: Settings) -> Iterator[Callable[[], subprocess.Pope
     started: list[subprocess.Popen[bytes]] = []
 
     def start() -> subprocess.Popen[bytes]:
-        process = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env)  # noqa: S603
+        process = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env)
         started.append(process)
         return process
 
@@ -120,7 +121,7 @@ async def test_worker_killed_mid_verification(
         await asyncio.sleep(1)
         assert not await verified_status(app, headers)
         killable_worker()
-        await eventually(lambda: verified_status(app, headers), timeout=60)
+        await eventually(lambda: verified_status(app, headers), within=60)
     sessions = [
         s
         for s in await sandbox.objects("verification_sessions")
@@ -154,7 +155,9 @@ async def test_seven_day_timeout(
             VerificationWorkflow.run,
             VerificationInput(
                 user_id=user["id"],
-                timeout_seconds=int(timedelta(days=settings.verification_timeout_days).total_seconds()),
+                timeout_seconds=int(
+                    timedelta(days=settings.verification_timeout_days).total_seconds()
+                ),
                 poll_seconds=3600,
             ),
             id=f"verification:{user['id']}",
@@ -165,7 +168,10 @@ async def test_seven_day_timeout(
         row = await db.get(User, user["id"])
     assert row is not None
     assert row.verification_status == "failed"
-    assert row.verification_error == {"code": "timeout", "reason": "The verification was not completed in time."}
+    assert row.verification_error == {
+        "code": "timeout",
+        "reason": "The verification was not completed in time.",
+    }
     session = next(
         s
         for s in await sandbox.objects("verification_sessions")
@@ -175,12 +181,16 @@ async def test_seven_day_timeout(
     assert len(await sandbox.emails(to=user["email"], tag="verification_failed")) == 1
 
 
-@pytest.mark.parametrize("history", sorted(HISTORIES.glob("verification_*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "history", sorted(HISTORIES.glob("verification_*.json")), ids=lambda p: p.stem
+)
 async def test_recorded_histories_replay(history: Path) -> None:
     """A change that makes the workflow non-deterministic fails here, before it reaches a worker."""
-    recorded = WorkflowHistory.from_json(history.stem, history.read_text())
+    recorded = WorkflowHistory.from_json(history.stem, history.read_text())  # noqa: ASYNC240
     await Replayer(workflows=[VerificationWorkflow]).replay_workflow(recorded)
 
 
 def test_histories_are_recorded() -> None:
-    assert sorted(HISTORIES.glob("verification_*.json")), "record them with tests/histories/record.py"
+    assert sorted(HISTORIES.glob("verification_*.json")), (
+        "record them with tests/histories/record.py"
+    )
