@@ -18,6 +18,7 @@ from litestar.testing import AsyncTestClient
 from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from stripe import StripeClient
 from temporalio.worker import Worker
 
 from api.app import create_app
@@ -257,3 +258,35 @@ async def test_deleting_the_profile_ends_the_verification(
         next(s for s in sessions if s["id"] == started["verificationSessionId"])["status"]
         == "canceled"
     )
+
+
+async def test_a_session_canceled_at_stripe_fails_the_verification(
+    api: httpx.AsyncClient, signed_up: SignUp, settings: Settings
+) -> None:
+    headers, _ = await signed_up()
+    started = await start(api, headers)
+    stripe = StripeClient(
+        settings.stripe_secret_key.get_secret_value(),
+        base_addresses={"api": settings.stripe_api_base},
+    )
+    await stripe.v1.identity.verification_sessions.cancel_async(started["verificationSessionId"])
+    failed = await wait_for_status(api, headers, "failed")
+    assert failed["lastError"]["code"] == "canceled"
+
+
+async def test_unhandled_event_types_are_acknowledged(
+    api: httpx.AsyncClient, settings: Settings
+) -> None:
+    payload = json.dumps(
+        {
+            "id": f"evt_other_{time.time_ns()}",
+            "type": "customer.created",
+            "data": {"object": {"id": "cus_1"}},
+        }
+    ).encode()
+    secret = settings.stripe_webhook_secret[0].get_secret_value()
+    response = await api.post(
+        "/webhooks/stripe", content=payload, headers={"Stripe-Signature": signed(payload, secret)}
+    )
+    assert response.status_code == 200
+    assert response.json()["ignored"] is True
