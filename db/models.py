@@ -137,7 +137,6 @@ class AuditEntry(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=text("now()"))
 
 
-
 class EventStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -145,8 +144,8 @@ class EventStatus(StrEnum):
     COMPLETED = "completed"
 
 
-# Discovery reads only published events, so its indexes are partial: they stay small and the
-# planner can use them whenever the query says `status = 'published'`.
+# Only published events are discovered by place, so the geo index is partial: it stays small
+# and the planner uses it whenever the query says `status = 'published'`.
 _PUBLISHED = text("status = 'published'")
 
 
@@ -158,10 +157,9 @@ class Event(Timestamps, Base):
         CheckConstraint("min_attendees <= max_attendees", name="min_attendees_within_max"),
         # The caller's hosted events, paged by start time.
         Index("ix_events_host_id_starts_at", "host_id", "starts_at", "id"),
-        # Lifecycle sweeps: events of one status by start time.
-        Index("ix_events_status_starts_at", "status", "starts_at"),
-        # Discovery without a location: published events in (starts_at, id) keyset order.
-        Index("ix_events_published_starts_at", "starts_at", "id", postgresql_where=_PUBLISHED),
+        # Events of one status in (starts_at, id) order: discovery's keyset pages (status =
+        # 'published') and the lifecycle sweeps. A partial (starts_at, id) index would be redundant.
+        Index("ix_events_status_starts_at", "status", "starts_at", "id"),
         # Discovery with a location: the latitude band of the bounding box is the index range,
         # the longitude bounds are checked inside the index before any heap row is read.
         Index("ix_events_published_geo", "latitude", "longitude", postgresql_where=_PUBLISHED),

@@ -1,8 +1,8 @@
 """events
 
-Discovery indexes are partial on `status = 'published'`: one on (starts_at, id) for the
-keyset-ordered list, one on (latitude, longitude) for the bounding box of a radius search.
-Only core PostgreSQL is available (no cube/earthdistance/PostGIS), so both are plain btrees.
+Discovery's indexes: (status, starts_at, id) gives published events in keyset order, and a
+partial (latitude, longitude) index on `status = 'published'` serves the bounding box of a
+radius search. Only core PostgreSQL is available (no cube/earthdistance/PostGIS): plain btrees.
 
 Revision ID: 0002
 Revises: 0001
@@ -86,10 +86,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
     )
     op.create_index("ix_events_host_id_starts_at", "events", ["host_id", "starts_at", "id"])
-    op.create_index("ix_events_status_starts_at", "events", ["status", "starts_at"])
-    op.create_index(
-        "ix_events_published_starts_at", "events", ["starts_at", "id"], postgresql_where=PUBLISHED
-    )
+    op.create_index("ix_events_status_starts_at", "events", ["status", "starts_at", "id"])
     op.create_index(
         "ix_events_published_geo", "events", ["latitude", "longitude"], postgresql_where=PUBLISHED
     )
@@ -97,7 +94,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_events_published_geo", table_name="events")
-    op.drop_index("ix_events_published_starts_at", table_name="events")
     op.drop_index("ix_events_status_starts_at", table_name="events")
     op.drop_index("ix_events_host_id_starts_at", table_name="events")
     op.drop_table("events")
