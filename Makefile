@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LINTED := api workflows activities db settings.py worker.py logs.py embedded.py dev.py
 
 .PHONY: dev test lint bench clean
 
@@ -20,8 +21,8 @@ test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check api workflows activities db settings.py worker.py
-	$(BIN)/mypy api workflows activities db settings.py worker.py
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/mypy $(LINTED)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

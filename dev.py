@@ -71,7 +71,7 @@ def start_sandbox(running: ExitStack, env: dict[str, str], api_url: str) -> dict
     return embedded.sandbox_settings(sandbox)
 
 
-def wait_until_ready(api_url: str, processes: list[subprocess.Popen[Any]]) -> None:
+def wait_until_ready(api_url: str, processes: dict[str, subprocess.Popen[Any]]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         exit_if_any_died(processes)
@@ -84,10 +84,10 @@ def wait_until_ready(api_url: str, processes: list[subprocess.Popen[Any]]) -> No
     sys.exit("the API did not become ready within 60 s; see the logs above")
 
 
-def exit_if_any_died(processes: list[subprocess.Popen[Any]]) -> None:
-    for process in processes:
+def exit_if_any_died(processes: dict[str, subprocess.Popen[Any]]) -> None:
+    for name, process in processes.items():
         if process.poll() is not None:
-            sys.exit(f"{' '.join(map(str, process.args))} exited with {process.returncode}")
+            sys.exit(f"the {name} exited with {process.returncode}; see its log above")
 
 
 def main() -> None:
@@ -102,7 +102,7 @@ def main() -> None:
     }
     api_url = f"http://{env.get('API_HOST', '127.0.0.1')}:{env.get('API_PORT', '8000')}"
     step = Progress(total=6)
-    processes: list[subprocess.Popen[Any]] = []
+    processes: dict[str, subprocess.Popen[Any]] = {}
     with ExitStack() as running:
         if "DATABASE_URL" in env:
             step("PostgreSQL: using DATABASE_URL")
@@ -132,14 +132,14 @@ def main() -> None:
         step("Migrations: alembic upgrade head")
         subprocess.run([sys.executable, "-m", "db.migrate"], env=env, check=True)
 
+        def spawn(name: str, *argv: str) -> None:
+            processes[name] = subprocess.Popen([sys.executable, *argv], env=env)  # noqa: S603  # our own interpreter
+            running.callback(embedded.stop, processes[name])
+
         step("Worker: python worker.py")
-        processes.append(subprocess.Popen([sys.executable, "worker.py"], env=env))
-        for process in processes:
-            running.callback(embedded.stop, process)
+        spawn("worker", "worker.py")
         step(f"API: {api_url}")
-        api = subprocess.Popen([sys.executable, "-m", "api"], env=env)
-        running.callback(embedded.stop, api)
-        processes.append(api)
+        spawn("API", "-m", "api")
         wait_until_ready(api_url, processes)
         print_welcome(api_url, env, time.monotonic() - started)
         while True:

@@ -7,6 +7,7 @@ tests run is what a developer runs. Nothing here is used in production.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -62,7 +63,7 @@ def postgres(data_dir: Path) -> Iterator[str]:
     import pgserver  # the dev extra; imported here so production never needs it
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(data_dir, cleanup_mode="stop")
+    server = pgserver.get_server(data_dir, cleanup_mode="stop")  # type: ignore[attr-defined]
     try:
         yield f"postgresql+asyncpg://postgres@/postgres?host={data_dir}"
     finally:
@@ -98,16 +99,14 @@ def temporal(
         command.append("--headless")
     else:
         command += ["--ui-ip", "127.0.0.1", "--ui-port", str(ui_port)]
-    log = open(log_file, "ab") if log_file else subprocess.DEVNULL
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-    try:
-        wait_for_port("127.0.0.1", port, timeout=60, process=process)
-        ui_url = f"http://127.0.0.1:{ui_port}" if ui_port else None
-        yield TemporalDevServer(address=f"127.0.0.1:{port}", ui_url=ui_url)
-    finally:
-        stop(process)
-        if log is not subprocess.DEVNULL:
-            log.close()
+    with open(log_file or os.devnull, "ab") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        try:
+            wait_for_port("127.0.0.1", port, timeout=60, process=process)
+            ui_url = f"http://127.0.0.1:{ui_port}" if ui_port else None
+            yield TemporalDevServer(address=f"127.0.0.1:{port}", ui_url=ui_url)
+        finally:
+            stop(process)
 
 
 def sandbox_settings(sandbox: SandboxClient) -> dict[str, str]:

@@ -15,8 +15,8 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, patch, post
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import UNSET, Meta, Struct, UnsetType
 from sqlalchemy import ColumnElement, Select, func, literal, null, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -236,7 +236,7 @@ def _check_published_changes(event: Event, changes: dict[str, Any]) -> None:
 
 
 async def _visible_event(
-    db: AsyncSession, event_id: str, me: User, *, for_update: bool = False
+    db: AsyncSession, event_id: FromPath[str], me: User, *, for_update: bool = False
 ) -> Event:
     """The event if the caller may see it; a draft is its host's alone (404 to anyone else)."""
     statement = select(Event).where(Event.id == event_id)
@@ -282,8 +282,8 @@ def _page(rows: list[Any], limit: int) -> EventPage:
     )
 
 
-PageSize = Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)]
-Cursor = Annotated[str | None, Parameter(description="nextCursor of the previous page")]
+PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)]
+Cursor = Annotated[str | None, QueryParameter(description="nextCursor of the previous page")]
 
 
 def discovery_query(
@@ -357,7 +357,12 @@ class EventController(Controller):
     dependencies = {"me": Provide(provide_current_user)}
 
     @post("/", status_code=201, summary="Create a draft event (verified hosts)")
-    async def create(self, data: EventCreate, me: User, db: AsyncSession) -> EventRead:
+    async def create(
+        self,
+        data: JSONBody[EventCreate],
+        me: NamedDependency[User],
+        db: NamedDependency[AsyncSession],
+    ) -> EventRead:
         require_verified(me)
         _check_rules(
             timezone=data.timezone,
@@ -377,17 +382,19 @@ class EventController(Controller):
     @get("/", summary="Discover published events that have not started")
     async def discover(
         self,
-        db: AsyncSession,
-        latitude: Annotated[float | None, Parameter(ge=-90, le=90)] = None,
-        longitude: Annotated[float | None, Parameter(ge=-180, le=180)] = None,
+        db: NamedDependency[AsyncSession],
+        latitude: Annotated[float | None, QueryParameter(ge=-90, le=90)] = None,
+        longitude: Annotated[float | None, QueryParameter(ge=-180, le=180)] = None,
         # Parameters whose query name is not their Python name are parsed here, so that an
         # error names `radiusMiles` / `from` / `to` as the client wrote them.
         radius_text: Annotated[
-            str | None, Parameter(query="radiusMiles", description="default 25, at most 100")
+            str | None, QueryParameter(name="radiusMiles", description="default 25, at most 100")
         ] = None,
-        category: Annotated[list[str] | None, Parameter(description="repeatable")] = None,
-        from_text: Annotated[str | None, Parameter(query="from", description="RFC 3339")] = None,
-        to_text: Annotated[str | None, Parameter(query="to", description="RFC 3339")] = None,
+        category: Annotated[list[str] | None, QueryParameter(description="repeatable")] = None,
+        from_text: Annotated[
+            str | None, QueryParameter(name="from", description="RFC 3339")
+        ] = None,
+        to_text: Annotated[str | None, QueryParameter(name="to", description="RFC 3339")] = None,
         limit: PageSize = DEFAULT_PAGE_SIZE,
         cursor: Cursor = None,
     ) -> EventPage:
@@ -423,11 +430,19 @@ class EventController(Controller):
         return _page(list(rows), limit)
 
     @get("/{event_id:str}", summary="One event (drafts: the host only)")
-    async def read(self, event_id: str, me: User, db: AsyncSession) -> EventRead:
+    async def read(
+        self, event_id: FromPath[str], me: NamedDependency[User], db: NamedDependency[AsyncSession]
+    ) -> EventRead:
         return EventRead.from_model(await _visible_event(db, event_id, me))
 
     @patch("/{event_id:str}", summary="Edit an event (host)")
-    async def edit(self, event_id: str, data: EventUpdate, me: User, db: AsyncSession) -> EventRead:
+    async def edit(
+        self,
+        event_id: FromPath[str],
+        data: JSONBody[EventUpdate],
+        me: NamedDependency[User],
+        db: NamedDependency[AsyncSession],
+    ) -> EventRead:
         event = await _visible_event(db, event_id, me, for_update=True)
         _require_host(event, me)
         if event.status not in (EventStatus.DRAFT, EventStatus.PUBLISHED):
@@ -456,7 +471,9 @@ class EventController(Controller):
         return EventRead.from_model(updated)
 
     @post("/{event_id:str}/publish", status_code=200, summary="Publish a draft (verified host)")
-    async def publish(self, event_id: str, me: User, db: AsyncSession) -> EventRead:
+    async def publish(
+        self, event_id: FromPath[str], me: NamedDependency[User], db: NamedDependency[AsyncSession]
+    ) -> EventRead:
         event = await _visible_event(db, event_id, me, for_update=True)
         _require_host(event, me)
         require_verified(me)
@@ -481,7 +498,11 @@ class EventController(Controller):
 
     @post("/{event_id:str}/cancel", status_code=202, summary="Cancel an event (host)")
     async def cancel(
-        self, event_id: str, data: EventCancel, me: User, db: AsyncSession
+        self,
+        event_id: FromPath[str],
+        data: JSONBody[EventCancel],
+        me: NamedDependency[User],
+        db: NamedDependency[AsyncSession],
     ) -> EventRead:
         event = await _visible_event(db, event_id, me, for_update=True)
         _require_host(event, me)
@@ -509,7 +530,11 @@ class HostedEventController(Controller):
 
     @get("/", summary="The caller's hosted events, every status, by start time")
     async def list_hosted(
-        self, me: User, db: AsyncSession, limit: PageSize = DEFAULT_PAGE_SIZE, cursor: Cursor = None
+        self,
+        me: NamedDependency[User],
+        db: NamedDependency[AsyncSession],
+        limit: PageSize = DEFAULT_PAGE_SIZE,
+        cursor: Cursor = None,
     ) -> EventPage:
         statement = select(Event, null().label("distance_miles")).where(Event.host_id == me.id)
         position = after_cursor(cursor)
