@@ -236,7 +236,7 @@ def _check_published_changes(event: Event, changes: dict[str, Any]) -> None:
 
 
 async def _visible_event(
-    db: AsyncSession, event_id: FromPath[str], me: User, *, for_update: bool = False
+    db: AsyncSession, event_id: str, me: User, *, for_update: bool = False
 ) -> Event:
     """The event if the caller may see it; a draft is its host's alone (404 to anyone else)."""
     statement = select(Event).where(Event.id == event_id)
