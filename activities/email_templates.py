@@ -9,21 +9,16 @@ from jinja2 import Environment, StrictUndefined
 
 
 @dataclass(frozen=True)
-class EmailTemplate:
+class EmailContent:
+    """A subject and two bodies: Jinja sources in TEMPLATES, finished text once rendered."""
+
     subject: str
     text: str
     html: str
 
 
-@dataclass(frozen=True)
-class RenderedEmail:
-    subject: str
-    text: str
-    html: str
-
-
-TEMPLATES: dict[str, EmailTemplate] = {
-    "verification_verified": EmailTemplate(
+TEMPLATES: dict[str, EmailContent] = {
+    "verification_verified": EmailContent(
         subject="You're verified: you can host events on Momento",
         text=(
             "Hi {{ first_name }},\n\n"
@@ -36,7 +31,7 @@ TEMPLATES: dict[str, EmailTemplate] = {
             '<p><a href="{{ frontend_url }}/events/new">Start hosting</a></p>'
         ),
     ),
-    "verification_failed": EmailTemplate(
+    "verification_failed": EmailContent(
         subject="We couldn't verify your identity",
         text=(
             "Hi {{ first_name }},\n\n"
@@ -57,9 +52,9 @@ _text = Environment(autoescape=False, undefined=StrictUndefined)  # noqa: S701  
 _html = Environment(autoescape=True, undefined=StrictUndefined)
 
 
-def render(kind: str, context: dict[str, str]) -> RenderedEmail:
+def render(kind: str, context: dict[str, str]) -> EmailContent:
     template = TEMPLATES[kind]
-    return RenderedEmail(
+    return EmailContent(
         subject=_text.from_string(template.subject).render(context),
         text=_text.from_string(template.text).render(context),
         html=_html.from_string(template.html).render(context),
