@@ -51,7 +51,7 @@ def check_free(port: int, what: str) -> None:
         sys.exit(f"port {port} ({what}) is in use: is another `make dev` running?")
 
 
-def start_sandbox(running: ExitStack, env: dict[str, str], api_url: str) -> dict[str, str]:
+def start_sandbox(running: ExitStack, api_url: str) -> dict[str, str]:
     """Stand-ins for Stripe, Postmark and Clerk; returns the settings that point at them."""
     from sandbox.config import SandboxConfig
     from sandbox.testing import running_sandbox
@@ -109,6 +109,7 @@ def main() -> None:
         else:
             step(f"PostgreSQL: starting pgserver with data in {DATA / 'postgres'}")
             env["DATABASE_URL"] = running.enter_context(embedded.postgres(DATA / "postgres"))
+        temporal_ui = "(the configured Temporal's own UI)"
         if "TEMPORAL_ADDRESS" in env:
             step(f"Temporal: using {env['TEMPORAL_ADDRESS']}")
         else:
@@ -123,11 +124,12 @@ def main() -> None:
                 )
             )
             env["TEMPORAL_ADDRESS"] = temporal.address
+            temporal_ui = temporal.ui_url or temporal_ui
         if "STRIPE_SECRET_KEY" in env:
             step("Stripe, Postmark, Clerk: using the configured services")
         else:
             step(f"Sandbox: Stripe, Postmark and Clerk stand-ins on port {SANDBOX_PORT}")
-            env.update(start_sandbox(running, env, api_url))
+            env.update(start_sandbox(running, api_url))
 
         step("Migrations: alembic upgrade head")
         subprocess.run([sys.executable, "-m", "db.migrate"], env=env, check=True)
@@ -141,18 +143,13 @@ def main() -> None:
         step(f"API: {api_url}")
         spawn("API", "-m", "api")
         wait_until_ready(api_url, processes)
-        print_welcome(api_url, env, time.monotonic() - started)
+        print_welcome(api_url, temporal_ui, env, time.monotonic() - started)
         while True:
             exit_if_any_died(processes)
             time.sleep(0.5)
 
 
-def print_welcome(api_url: str, env: dict[str, str], seconds: float) -> None:
-    temporal_ui = (
-        f"http://127.0.0.1:{TEMPORAL_UI_PORT}"
-        if env["TEMPORAL_ADDRESS"].endswith(f":{TEMPORAL_PORT}")
-        else "(external Temporal)"
-    )
+def print_welcome(api_url: str, temporal_ui: str, env: dict[str, str], seconds: float) -> None:
     lines = [
         "",
         f"Momento is ready in {seconds:.1f} s.",

@@ -14,10 +14,9 @@ import structlog
 from anyio import to_thread
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from api.errors import Forbidden, Unauthorized
+from api.errors import Unauthorized
 from settings import Settings
 
 LEEWAY_SECONDS = 5
@@ -108,8 +107,3 @@ class ClerkAuthenticationMiddleware(AbstractAuthenticationMiddleware):
 def provide_claims(request: Request[Any, Any, Any]) -> Claims:
     claims: Claims = request.user
     return claims
-
-
-def operators_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    if not isinstance(connection.user, Claims) or not connection.user.is_operator:
-        raise Forbidden("Only operators may use this route.")

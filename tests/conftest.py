@@ -12,7 +12,6 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -54,7 +53,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         saved = dict(os.environ)
         os.environ.update(env)
         try:
-            yield Stack(env=env, sandbox=sandbox, data_dir=Path(data))
+            yield Stack(env=env, sandbox=sandbox)
         finally:
             os.environ.clear()
             os.environ.update(saved)

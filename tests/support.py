@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sandbox.client import SandboxClient
@@ -17,7 +16,6 @@ T = TypeVar("T")
 class Stack:
     env: dict[str, str]
     sandbox: SandboxClient
-    data_dir: Path
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:

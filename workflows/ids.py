@@ -1,8 +1,6 @@
 """Workflow ids are business keys: the API, the webhooks and the tests all build them here,
 so starting a workflow twice for one thing finds the one already running."""
 
-TASK_QUEUE_DEFAULT = "momento"
-
 
 def verification_id(user_id: str) -> str:
     return f"verification:{user_id}"
